@@ -56,7 +56,7 @@ BR_MUSL := $(BUILD)/bearssl-musl/libbearssl.a
 BR_SAN  := $(BUILD)/bearssl-san/libbearssl.a
 BR_FUZZ := $(BUILD)/bearssl-fuzz/libbearssl.a
 
-.PHONY: all deps test unit check-static fuzz fuzz-replay integration demo \
+.PHONY: all deps drivers test unit check-static fuzz fuzz-replay integration demo \
 	bench cross install clean distclean sanitize
 .DELETE_ON_ERROR:
 
@@ -131,6 +131,17 @@ $(BUILD)/unit-tests: $(UNITOBJS) $(filter-out $(BUILD)/san/main.o,$(SANOBJS)) $(
 	@echo "  LD-TEST $@"
 	@$(SANCC) $(SANFLAGS) -o $@ $^
 
+# Test drivers: small programs, one per tests/drivers/NAME.c, that run a
+# library module on its own for integration tests (sanitizer build).
+DRIVERSRCS := $(sort $(wildcard tests/drivers/*.c))
+DRIVERS := $(patsubst tests/drivers/%.c,$(BUILD)/drivers/%,$(DRIVERSRCS))
+$(BUILD)/drivers/%: tests/drivers/%.c $(filter-out $(BUILD)/san/main.o,$(SANOBJS)) $(BR_SAN)
+	@mkdir -p $(dir $@)
+	@echo "  DRIVER  $@"
+	@$(SANCC) $(COMMON) -Werror $(SANFLAGS) -Isrc -o $@ $^
+
+drivers: $(DRIVERS)
+
 unit: $(BUILD)/unit-tests
 	@$(BUILD)/unit-tests
 
@@ -161,7 +172,7 @@ integration: kevents $(BUILD)/kevents-asan
 	@$(PYTHON) tests/integration/run.py ./kevents $(BUILD)/kevents-asan
 
 # The README's test command: everything, with one summary line at the end.
-test: kevents $(BUILD)/kevents-asan $(BUILD)/unit-tests $(FUZZERS)
+test: kevents $(BUILD)/kevents-asan $(BUILD)/unit-tests $(FUZZERS) $(DRIVERS)
 	@$(PYTHON) tests/run.py --build $(BUILD)
 
 demo: kevents
