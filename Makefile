@@ -99,7 +99,7 @@ MUSLOBJS := $(patsubst src/%.c,$(BUILD)/musl/%.o,$(SRCS))
 $(BUILD)/musl/%.o: src/%.c $(HDRS) $(BEARSSL_SRC)/inc/bearssl.h | musl-check
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(MUSLCC) $(COMMON) $(CFLAGS) -DKEVENTS_ARCH='"$(ARCH)"' -c -o $@ $<
+	@$(MUSLCC) $(COMMON) $(CFLAGS) -DKEVENTS_ARCH='"$(ARCH)"' -DKEVENTS_BUILD='"static musl"' -c -o $@ $<
 
 kevents: $(MUSLOBJS) $(BR_MUSL)
 	@echo "  LD      $@"
@@ -112,7 +112,7 @@ SANOBJS := $(patsubst src/%.c,$(BUILD)/san/%.o,$(SRCS))
 $(BUILD)/san/%.o: src/%.c $(HDRS) $(BEARSSL_SRC)/inc/bearssl.h
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
-	@$(SANCC) $(COMMON) -Werror $(SANFLAGS) -DKEVENTS_ARCH='"$(ARCH)"' -c -o $@ $<
+	@$(SANCC) $(COMMON) -Werror $(SANFLAGS) -DKEVENTS_ARCH='"$(ARCH)"' -DKEVENTS_BUILD='"glibc with ASan, UBSan and LeakSanitizer"' -c -o $@ $<
 
 $(BUILD)/kevents-asan: $(SANOBJS) $(BR_SAN)
 	@echo "  LD-SAN  $@"

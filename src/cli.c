@@ -18,6 +18,9 @@
 #ifndef KEVENTS_BEARSSL
 #define KEVENTS_BEARSSL "0.6"
 #endif
+#ifndef KEVENTS_BUILD
+#define KEVENTS_BUILD "unknown"
+#endif
 #ifndef KEVENTS_ARCH
 #define KEVENTS_ARCH "unknown"
 #endif
@@ -91,7 +94,7 @@ cli_version(FILE *f)
 {
 	fprintf(f, "kevents %s\n", KEVENTS_VERSION);
 	fprintf(f, "TLS: BearSSL %s (TLS 1.2)\n", KEVENTS_BEARSSL);
-	fprintf(f, "build: static musl, linux/%s\n", KEVENTS_ARCH);
+	fprintf(f, "build: %s, linux/%s\n", KEVENTS_BUILD, KEVENTS_ARCH);
 }
 
 enum {
