@@ -6,6 +6,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t stop_signal;
+static int stdout_watched;
 
 int64_t
 io_now_ms(void)
@@ -78,12 +81,42 @@ io_stop_signal(void)
 	return stop_signal;
 }
 
+void
+io_stop_after_ms(int64_t ms)
+{
+	struct sigaction sa;
+	struct itimerval it;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	sigaction(SIGALRM, &sa, NULL);
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_sec = (time_t)(ms / 1000);
+	it.it_value.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	if (ms <= 0) {
+		it.it_value.tv_usec = 1;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+void
+io_watch_stdout(void)
+{
+	struct stat st;
+
+	if (fstat(1, &st) == 0 && (S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode))) {
+		stdout_watched = 1;
+	}
+}
+
 int
 io_wait(int fd, int write, int64_t deadline_ms)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	int64_t left;
-	int n, nfds;
+	int n, nfds, out_slot = -1;
 
 	for (;;) {
 		if (stop_signal) {
@@ -99,6 +132,16 @@ io_wait(int fd, int write, int64_t deadline_ms)
 		if (sig_pipe[0] >= 0) {
 			pfd[nfds].fd = sig_pipe[0];
 			pfd[nfds].events = POLLIN;
+			pfd[nfds].revents = 0;
+			nfds++;
+		}
+		if (stdout_watched) {
+			/* No events asked: poll reports only POLLERR and
+			 * POLLHUP, which a pipe's writer end gets when the
+			 * reader has gone. */
+			out_slot = nfds;
+			pfd[nfds].fd = 1;
+			pfd[nfds].events = 0;
 			pfd[nfds].revents = 0;
 			nfds++;
 		}
@@ -122,6 +165,9 @@ io_wait(int fd, int write, int64_t deadline_ms)
 				continue;
 			}
 			return IO_ERROR;
+		}
+		if (out_slot >= 0 && pfd[out_slot].revents != 0) {
+			stop_signal = SIGPIPE;
 		}
 		if (stop_signal) {
 			return IO_INTERRUPTED;

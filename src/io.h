@@ -26,8 +26,18 @@ int64_t io_deadline_ms(int64_t timeout_ms);
  * or -1 if the self-pipe could not be made. */
 int io_signals_install(void);
 
-/* The signal that stopped the run, or 0. */
+/* The signal that stopped the run, or 0. SIGALRM means the time given
+ * to io_stop_after_ms() ran out; SIGPIPE that the reader of stdout went
+ * away. */
 int io_stop_signal(void);
+
+/* Ends every wait with IO_INTERRUPTED once ms have passed (--timeout). */
+void io_stop_after_ms(int64_t ms);
+
+/* When stdout is a pipe or socket, waits also watch it, so that a
+ * reader that went away (kevents | head -1) ends the run at once even
+ * while no event arrives. */
+void io_watch_stdout(void);
 
 /* Waits until fd is readable (write == 0) or writable (write != 0).
  * Returns 1 when ready, IO_TIMEOUT, IO_INTERRUPTED, or IO_ERROR (errno
