@@ -176,7 +176,7 @@ test: kevents $(BUILD)/kevents-asan $(BUILD)/unit-tests $(FUZZERS) $(DRIVERS)
 	@$(PYTHON) tests/run.py --build $(BUILD)
 
 demo: kevents
-	@sh tools/demo.sh ./kevents
+	@$(PYTHON) tools/demo.py ./kevents
 
 bench: kevents
 	@$(PYTHON) tools/bench/run.py ./kevents
