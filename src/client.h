@@ -72,6 +72,10 @@ struct client {
 	/* fields private to client.c follow */
 	struct http_response http;
 	uint8_t rbuf[16384];
+	size_t rpos, rlen;		/* unread bytes in rbuf */
+	struct conn_url url;		/* cfg.server, parsed */
+	struct conn_url proxy;
+	int use_proxy;
 };
 
 /* Copies cfg (not the strings it points to) and checks the server URL.
