@@ -56,7 +56,23 @@ struct kube_config {
 /* Resolves the configuration. env is consulted through getenv()
  * (KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST/PORT, POD_NAMESPACE).
  * Returns 0, or -1 with one line in err naming the file and line, or
- * the entry and field, that was wrong. */
+ * the entry and field, that was wrong; kc then holds nothing to free.
+ *
+ * Where client-go leaves room, kevents chooses:
+ * - Kubeconfig files that define nothing count as none: in-cluster (or
+ *   the flags) are used instead, as client-go falls back on an empty
+ *   merged config.
+ * - --server with no kubeconfig: the flags are the configuration; if
+ *   KUBERNETES_SERVICE_HOST/PORT are set, the service-account token and
+ *   CA fill in what the flags leave open (their absence is then not an
+ *   error), and the namespace follows the in-cluster rules.
+ * - An inline token wins over tokenFile; *-data wins over the file
+ *   form of the same field; insecure-skip-tls-verify (either place)
+ *   drops the CA.
+ * - A user with exec, auth-provider or username/password is an error,
+ *   unless --token or --client-certificate provides the credentials.
+ * - A context naming no user is anonymous; one naming an undefined
+ *   user or cluster is an error. */
 int config_resolve(const struct config_flags *flags, struct kube_config *kc,
     char *err, size_t errlen);
 

@@ -31,14 +31,14 @@ struct event_str {
 	size_t len;
 };
 
-/* Times are Unix microseconds; 0 means absent or null. */
+/* Times are Unix microseconds; 0: absent, null or malformed. */
 struct event_record {
 	enum watch_type watch_type;
 	struct event_str uid, rv, namespace_, name;
 	struct event_str type, reason, message;
-	int64_t count;			/* 0 when absent */
+	int64_t count;			/* 0: absent or not an integer */
 	int64_t first_timestamp, last_timestamp, event_time;
-	int64_t series_count;		/* 0 when no series */
+	int64_t series_count;		/* 0: no series, or no integer */
 	int64_t series_last_observed;
 	struct event_str obj_kind, obj_name, obj_namespace, obj_uid;
 	struct event_str obj_field_path;
@@ -103,6 +103,12 @@ int event_decoder_finish(struct event_decoder *d);
 /* A short description of the sticky error ("invalid escape at byte
  * 1234"), "" when none. */
 const char *event_decoder_error(const struct event_decoder *d);
+
+/* Watch mode only: lines dropped because they were not a watch event
+ * (invalid JSON, or an object over EVENT_MAX_OBJECT) since the last
+ * reset. Decoding goes on with the next line; event_decoder_error()
+ * describes the last one dropped. */
+uint64_t event_decoder_skipped(const struct event_decoder *d);
 
 /* Back to the start state, keeping the allocation (for the next
  * response on a kept-alive connection). */

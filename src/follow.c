@@ -51,6 +51,7 @@ enum step {
 	STEP_OK,		/* done; go on */
 	STEP_RETRY,		/* transient: wait (backoff) and try again */
 	STEP_EXPIRED,		/* 410: the resourceVersion is gone */
+	STEP_RECONCILE,		/* lines were dropped: relist to be sure */
 	STEP_FORBIDDEN,		/* 403 */
 	STEP_UNAUTHORIZED,	/* 401 */
 	STEP_FATAL,		/* reported; exit 1 */
@@ -93,6 +94,7 @@ struct follow {
 	char decode_error[256];
 	uint64_t step_events;		/* events decoded in this response */
 	uint64_t step_news;		/* events printed in this response */
+	uint64_t skipped_lines;		/* watch lines dropped, this response */
 	int64_t since_us;		/* --since bound, server clock */
 
 	/* Backoff state. */
@@ -334,6 +336,12 @@ on_body(void *arg, const struct client_response *resp, const uint8_t *data,
 		return 0;
 	}
 	r = event_decoder_feed(f->dec, data, len);
+	if (event_decoder_skipped(f->dec) > f->skipped_lines) {
+		f->skipped_lines = event_decoder_skipped(f->dec);
+		log_info(0, "watch: dropped a line from %s that is not a "
+		    "watch event (%s)", f->kc.server,
+		    event_decoder_error(f->dec));
+	}
 	if (output_flush(f->out) != 0) {
 		f->aborted_output = 1;
 		return 1;
@@ -436,6 +444,7 @@ request(struct follow *f, const char *query, int stream, int64_t timeout_ms,
 	f->status_code = 0;
 	f->decode_error[0] = '\0';
 	f->step_events = f->step_news = 0;
+	f->skipped_lines = 0;
 	f->retry_after = -1;
 	msg[0] = '\0';
 
@@ -766,6 +775,14 @@ watch_once(struct follow *f, int *quick, char *msg, size_t msglen)
 		*quick = 0;
 		return STEP_OK;
 	}
+	if (s == STEP_OK && f->skipped_lines > 0) {
+		/* A dropped line may have held an event: a list from the
+		 * last resourceVersion finds it, and the UID set keeps the
+		 * rest from printing twice. */
+		snprintf(msg, msglen, "%" PRIu64 " line(s) of the watch were "
+		    "dropped", f->skipped_lines);
+		return STEP_RECONCILE;
+	}
 	if (s != STEP_OK) {
 		return s;
 	}
@@ -841,7 +858,6 @@ relist(struct follow *f)
 {
 	enum step s;
 
-	f->n.expired++;
 	f->n.relists++;
 	s = list_all(f, LIST_RELIST, 0);
 	if (s == STEP_EXPIRED) {
@@ -871,8 +887,12 @@ watch_loop(struct follow *f)
 			unauthorized = 0;
 			continue;
 		case STEP_EXPIRED:
+		case STEP_RECONCILE:
 			log_info(1, "watch: %s; relisting from "
 			    "resourceVersion %s", msg, f->rv);
+			if (s == STEP_EXPIRED) {
+				f->n.expired++;
+			}
 			s = relist(f);
 			if (s == STEP_STOP) {
 				return 0;
@@ -883,10 +903,13 @@ watch_loop(struct follow *f)
 			continue;
 		case STEP_FORBIDDEN:
 			if (f->o->mode == MODE_AUTO) {
-				log_info(0, "watch is forbidden (%s); polling "
-				    "every %" PRId64 "s with "
-				    "resourceVersionMatch=NotOlderThan",
-				    msg, f->o->poll_interval_ms / 1000);
+				int64_t ms = f->o->poll_interval_ms;
+
+				log_info(0, "watch is not allowed (%s); polling "
+				    "every %" PRId64 "%s with "
+				    "resourceVersionMatch=NotOlderThan instead",
+				    msg, ms % 1000 ? ms : ms / 1000,
+				    ms % 1000 ? "ms" : "s");
 				return poll_loop(f);
 			}
 			log_error("watch events: forbidden: %s", msg);

@@ -37,4 +37,9 @@ size_t uidset_memory(const struct uidset *s);
 int uidset_mark(struct uidset *s, const char *uid, size_t len);
 size_t uidset_sweep(struct uidset *s);
 
+/* For tests: replaces the hash of non-UUID keys (NULL restores the
+ * built-in one) so that collisions can be forced. Call only while no
+ * set holds a non-UUID key. */
+void uidset_test_string_hash(uint64_t (*hash)(const char *, size_t));
+
 #endif

@@ -8,6 +8,10 @@
 #        tools/deps.sh bearssl DIR   unpack BearSSL 0.6 into DIR
 #        tools/deps.sh clang         make sure clang and libFuzzer exist
 #        tools/deps.sh all DIR       all of the above
+#        tools/deps.sh cross [ARCH]  make sure ARCH-linux-musl-gcc exists
+#                                    (default aarch64: gcc-aarch64-linux-gnu
+#                                    and musl-dev:arm64)
+#        tools/deps.sh qemu          make sure qemu-user-static exists
 set -eu
 
 BEARSSL_ORIG=bearssl_0.6+dfsg.1.orig.tar.xz
@@ -49,6 +53,49 @@ need_clang() {
 	fi
 	apt_install clang libclang-rt-14-dev ||
 		die "clang with libFuzzer not found: install clang and libclang-rt-14-dev"
+}
+
+# A cross build needs Debian's cross gcc for ARCH and musl built for ARCH;
+# musl-dev for a foreign architecture installs only once dpkg knows that
+# architecture, so it is added first (dpkg --add-architecture changes
+# nothing else). musl-dev:ARCH brings the ARCH-linux-musl-gcc wrapper.
+debian_arch() {
+	case $1 in
+	aarch64) echo arm64 ;;
+	x86_64) echo amd64 ;;
+	riscv64 | s390x) echo "$1" ;;
+	*) return 1 ;;
+	esac
+}
+
+need_cross() {
+	arch=$1
+	if command -v "$arch-linux-musl-gcc" >/dev/null 2>&1 &&
+	    command -v "$arch-linux-gnu-gcc" >/dev/null 2>&1 &&
+	    command -v "$arch-linux-gnu-ar" >/dev/null 2>&1; then
+		return 0
+	fi
+	darch=$(debian_arch "$arch") ||
+		die "no cross build known for $arch: give CROSS_CC and CROSS_AR"
+	gcc_pkg=gcc-$(echo "$arch" | tr _ -)-linux-gnu
+	can_apt ||
+		die "$arch-linux-musl-gcc not found: install $gcc_pkg and musl-dev:$darch (as root: dpkg --add-architecture $darch; apt-get update; apt-get install $gcc_pkg musl-dev:$darch)"
+	if [ "$(dpkg --print-architecture)" != "$darch" ] &&
+	    ! dpkg --print-foreign-architectures | grep -qx "$darch"; then
+		say "dpkg --add-architecture $darch"
+		dpkg --add-architecture "$darch"
+		apt_updated=
+	fi
+	apt_install "$gcc_pkg" "musl-dev:$darch" ||
+		die "apt-get install $gcc_pkg musl-dev:$darch failed"
+	command -v "$arch-linux-musl-gcc" >/dev/null 2>&1 ||
+		die "musl-dev:$darch installed but $arch-linux-musl-gcc is still missing from PATH"
+}
+
+need_qemu() {
+	command -v qemu-aarch64-static >/dev/null 2>&1 && return 0
+	apt_install qemu-user-static ||
+		die "qemu-aarch64-static not found: install qemu-user-static"
 }
 
 # The orig tarball is fetched with a private apt source list so that the
@@ -106,5 +153,7 @@ all)
 	need_clang
 	fetch_bearssl "${2:?usage: deps.sh all DIR}"
 	;;
-*) die "usage: deps.sh musl|clang|bearssl DIR|all DIR" ;;
+cross) need_cross "${2:-aarch64}" ;;
+qemu) need_qemu ;;
+*) die "usage: deps.sh musl|clang|bearssl DIR|all DIR|cross [ARCH]|qemu" ;;
 esac

@@ -79,8 +79,9 @@ def case_poll_fallback():
         c = sim.counters()
         t.check("poll: five reasons once, in order",
                 reasons(r) == POD_START, reasons(r))
-        t.check("poll: said once that watch is forbidden",
-                r.stderr.count("forbidden") == 1, r.stderr)
+        t.check("poll: said once that watch is not allowed",
+                r.stderr.count("polling every 300ms") == 1 and
+                len(r.stderr.strip().splitlines()) == 1, r.stderr)
         t.check("poll: exactly one consistent list",
                 c["lists"]["consistent"] == 1, c["lists"])
         t.check("poll: later lists carry NotOlderThan",
@@ -227,7 +228,7 @@ def case_garbage():
         r.wait_line(lambda l: '"Started"' in l, 9)
         r.finish(15)
         t.check("garbage: reported on stderr",
-                "invalid" in r.stderr or "JSON" in r.stderr, r.stderr)
+                "dropped a line" in r.stderr, r.stderr)
         t.check("garbage: recovered, each event once",
                 reasons(r) == POD_START, reasons(r))
 
