@@ -37,12 +37,16 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null \
 REPRO   := -ffile-prefix-map=$(CURDIR)=. -fno-ident
 COMMON  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-DKEVENTS_VERSION='"$(VERSION)"' -DKEVENTS_BEARSSL='"$(BEARSSL_VERSION)"' -I$(BEARSSL_SRC)/inc $(REPRO)
+# BearSSL seeds its generator from getentropy(): releases after 0.6 do it
+# themselves with BR_USE_GETENTROPY; 0.6 ignores the flag, and tls.c
+# injects getentropy() bytes into every handshake, so /dev/urandom (absent
+# from some scratch images) is never needed.
 BR_DEFS := -DBR_USE_GETENTROPY=1 -DBR_USE_URANDOM=0
 
 # Shipped build: musl, size-optimised, dead code dropped by the linker.
 MUSLCC  ?= musl-gcc
 CFLAGS  ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
-LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,--build-id=none
+LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noseparate-code
 
 # Test builds: glibc with sanitizers against a sanitizer build of BearSSL.
 SANCC    ?= gcc

@@ -269,7 +269,12 @@ client_get(struct client *c, const char *path_query, int stream,
 	for (attempt = 0; attempt < 2; attempt++) {
 		reused = c->connected;
 		if (!c->connected) {
-			rc = open_conn(c, deadline);
+			/* A watch's bound is the silence of a long stream;
+			 * setting up its connection (TCP, proxy, TLS) must
+			 * not wait that long on a server that accepts and
+			 * then says nothing. */
+			rc = open_conn(c, stream ? io_deadline_ms(3 *
+			    (int64_t)c->cfg.connect_timeout_ms) : deadline);
 			if (rc != CLIENT_OK) {
 				break;
 			}

@@ -455,13 +455,27 @@ widen(struct output *out, const char *const cells[NCOLS])
 	}
 }
 
+/* Widths to start from when rows stream in one by one (nothing held to
+ * measure first): roomy enough for common values, so that the header
+ * and the first rows line up with those that follow. */
+static const size_t stream_widths[NCOLS] = {
+	14, 12, 10, 20, 28, 22, 0, 12, 8, 0
+};
+
 static void
-header(struct output *out)
+header(struct output *out, int streaming)
 {
+	int i;
+
 	if (out->header_done) {
 		return;
 	}
 	out->header_done = 1;
+	for (i = 0; streaming && i < NCOLS; i++) {
+		if (out->width[i] < stream_widths[i]) {
+			out->width[i] = stream_widths[i];
+		}
+	}
 	if (!out->no_headers) {
 		widen(out, col_titles);
 		put_line(out, col_titles);
@@ -490,7 +504,7 @@ print_row(struct output *out, const struct row *r, int64_t now_us)
 	char last_seen[64], first_seen[32], count[24];
 
 	row_cells(r, now_us, cells, last_seen, first_seen, count);
-	header(out);
+	header(out, 1);
 	widen(out, cells);
 	put_line(out, cells);
 	out->rows++;
@@ -615,7 +629,7 @@ output_release(struct output *out, int64_t now_us)
 		    count);
 		widen(out, cells);
 	}
-	header(out);
+	header(out, 0);
 	for (i = 0; i < out->nheld; i++) {
 		print_row(out, out->held[i], now_us);
 		free(out->held[i]);

@@ -11,33 +11,45 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$")
 
 
 def run_phase(name, argv, timeout):
+    """Runs one phase, echoing its output as it comes, and reads its
+    summary line. A phase past its timeout is killed and counts as
+    failed."""
     print(f"== {name}: {' '.join(argv)}", flush=True)
+    p = subprocess.Popen(argv, cwd=TOP, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    last = None
     try:
-        p = subprocess.run(argv, cwd=TOP, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout)
-        out = p.stdout.decode("utf-8", "replace")
-        rc = p.returncode
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode("utf-8", "replace")
-        out += f"\n{name}: timed out after {timeout}s\n"
-        rc = -1
-    sys.stdout.write(out)
+        for raw in p.stdout:
+            line = raw.decode("utf-8", "replace")
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            m = SUMMARY.match(line.strip())
+            if m:
+                last = m
+        rc = p.wait()
+    finally:
+        killed = not timer.is_alive() and p.returncode is not None and \
+            p.returncode < 0
+        timer.cancel()
     passed = failed = skipped = 0
-    for line in reversed(out.splitlines()):
-        m = SUMMARY.match(line.strip())
-        if m:
-            passed, failed = int(m.group(1)), int(m.group(2))
-            skipped = int(m.group(3) or 0)
-            break
+    if last is not None:
+        passed, failed = int(last.group(1)), int(last.group(2))
+        skipped = int(last.group(3) or 0)
     else:
         failed = 1
         print(f"{name}: no summary line")
+    if killed:
+        print(f"{name}: killed after {timeout}s")
+        failed = max(failed, 1)
     if rc != 0 and failed == 0:
         failed = 1
         print(f"{name}: exit status {rc} with no failure counted")

@@ -5,7 +5,10 @@
  * machine counts less). Build and run from the top of the tree:
  *
  *   gcc -O2 -Isrc -o bench_decode src/json.c src/event.c src/uidset.c \
- *       tools/bench/bench_decode.c && ./bench_decode
+ *       tools/bench/bench_decode.c && ./bench_decode [STREAM_MB]
+ *
+ * STREAM_MB (default 100) sets the stream size; tools/bench/run.py runs
+ * it for make bench.
  *
  * SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
@@ -17,7 +20,6 @@
 #include "json.h"
 #include "uidset.h"
 
-#define STREAM_TARGET (100u * 1000 * 1000)
 #define PIECE 16384		/* a typical read from a TLS record */
 #define KEYS 1000000
 
@@ -95,9 +97,11 @@ key_of(char *out, unsigned i)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	char *stream = malloc(STREAM_TARGET + 4096), (*keys)[40];
+	size_t mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 100;
+	size_t target = (mb ? mb : 100) * 1000 * 1000;
+	char *stream = malloc(target + 4096), (*keys)[40];
 	size_t len = 0, pos, tokens = 0, sink = 0, n;
 	unsigned events = 0, i;
 	struct json_parser p;
@@ -108,9 +112,13 @@ main(void)
 	uint32_t v;
 	int r, hits = 0;
 
+	if (stream == NULL) {
+		fprintf(stderr, "bench_decode: out of memory\n");
+		return 1;
+	}
 	/* The stream is built first so that only decoding is timed. */
-	while (len < STREAM_TARGET) {
-		len += watch_line(stream + len, STREAM_TARGET + 4096 - len,
+	while (len < target) {
+		len += watch_line(stream + len, target + 4096 - len,
 		    events++);
 	}
 	printf("stream: %.1f MB, %u events of %zu bytes on average\n",
