@@ -389,33 +389,47 @@ refresh_credentials(struct follow *f, int force)
 	return r > 0;
 }
 
-/* Turns an error body into a message: the Status message when it is
- * one, else its first line of text. */
+/* Copies text from the server into a message: at most its first line
+ * and 300 bytes, with control characters escaped, since it goes to a
+ * terminal. */
+static void
+server_text(char *dst, size_t cap, const char *s, size_t n)
+{
+	char esc[4 * 300];
+	size_t line = strcspn(s, "\r\n");
+
+	if (n > line) {
+		n = line;
+	}
+	if (n > 300) {
+		n = 300;
+	}
+	n = output_escape(esc, s, n);
+	snprintf(dst, cap, "%.*s", (int)n, esc);
+}
+
+/* Turns an error response into a message: "HTTP 403: " and the Status
+ * message when the body is one, else the body's first line. */
 static void
 error_message(struct follow *f, const struct client_response *resp,
     char *msg, size_t len)
 {
-	char *nl;
+	char text[1300];
+	const char *body = f->errbody;
+	size_t n = f->errbody_len;
 
-	if (f->errbody_len > 0 && strstr(resp->content_type, "json") != NULL) {
+	if (n > 0 && strstr(resp->content_type, "json") != NULL) {
 		f->status_seen = 0;
 		event_decoder_reset(f->dec, EVENT_LIST);
-		event_decoder_feed(f->dec, (const uint8_t *)f->errbody,
-		    f->errbody_len);
+		event_decoder_feed(f->dec, (const uint8_t *)f->errbody, n);
 		if (f->status_seen && f->status_message[0] != '\0') {
-			snprintf(msg, len, "%s", f->status_message);
-			return;
+			body = f->status_message;
+			n = strlen(body);
 		}
 	}
-	snprintf(msg, len, "%.*s", (int)(f->errbody_len > 300 ? 300 :
-	    f->errbody_len), f->errbody);
-	nl = strpbrk(msg, "\r\n");
-	if (nl != NULL) {
-		*nl = '\0';
-	}
-	if (msg[0] == '\0') {
-		snprintf(msg, len, "no message");
-	}
+	server_text(text, sizeof text, body, n);
+	snprintf(msg, len, "HTTP %d%s%s", resp->status, text[0] ? ": " : "",
+	    text);
 }
 
 /* Sends one GET and classifies what came back. */
@@ -492,35 +506,33 @@ request(struct follow *f, const char *query, int stream, int64_t timeout_ms,
 	case CLIENT_INTERRUPTED:
 		return STEP_STOP;
 	case CLIENT_ABORTED:
-		snprintf(msg, msglen, "%s: %s", f->kc.server,
-		    f->decode_error[0] ? f->decode_error : "stopped");
-		return STEP_RETRY;
+		snprintf(msg, msglen, "invalid response from %s: %s",
+		    f->kc.server, f->decode_error[0] ? f->decode_error :
+		    "stopped");
+		return f->connected_once ? STEP_RETRY : STEP_FATAL;
 	case CLIENT_ERR_CONFIG:
 	case CLIENT_ERR_PROXY:
 		snprintf(msg, msglen, "%s", f->cl.err);
 		return STEP_FATAL;
-	case CLIENT_ERR_TLS:
-	case CLIENT_ERR_RESOLVE:
-	case CLIENT_ERR_CONNECT:
-		snprintf(msg, msglen, "%s", f->cl.err);
-		/* Before anything has worked, this is a configuration
-		 * problem to report; later it is the server restarting. */
-		return f->connected_once ? STEP_RETRY : STEP_FATAL;
 	default:
+		/* Before anything has worked, a failure to reach the server
+		 * is a configuration problem to report; later it is the
+		 * server restarting or the network failing, to wait out. */
 		snprintf(msg, msglen, "%s", f->cl.err);
-		return STEP_RETRY;
+		return f->connected_once ? STEP_RETRY : STEP_FATAL;
 	}
 
-	f->connected_once = 1;
 	f->retry_after = resp->retry_after;
 	if (resp->status >= 200 && resp->status < 300) {
 		if (f->decode_error[0] != '\0') {
 			snprintf(msg, msglen, "invalid response from %s: %s",
 			    f->kc.server, f->decode_error);
-			return STEP_RETRY;
+			return f->connected_once ? STEP_RETRY : STEP_FATAL;
 		}
+		f->connected_once = 1;
 		return STEP_OK;
 	}
+	f->connected_once = 1;
 	error_message(f, resp, msg, msglen);
 	switch (resp->status) {
 	case 401:
@@ -787,7 +799,8 @@ watch_once(struct follow *f, int *quick, char *msg, size_t msglen)
 		return s;
 	}
 	if (f->status_seen) {
-		snprintf(msg, msglen, "%s", f->status_message);
+		server_text(msg, msglen, f->status_message,
+		    strlen(f->status_message));
 		if (f->status_code == 410) {
 			return STEP_EXPIRED;
 		}
@@ -1020,9 +1033,6 @@ setup(struct follow *f, const struct opts *o)
 		log_error("%s", err);
 		return -1;
 	}
-	if (setup_tls(f) != 0) {
-		return -1;
-	}
 	snprintf(f->user_agent, sizeof f->user_agent,
 	    "kevents/%s (linux/%s)", KEVENTS_VERSION, KEVENTS_ARCH);
 	memset(&cc, 0, sizeof cc);
@@ -1035,6 +1045,9 @@ setup(struct follow *f, const struct opts *o)
 	cc.user_agent = f->user_agent;
 	if (client_init(&f->cl, &cc) != CLIENT_OK) {
 		log_error("%s", f->cl.err);
+		return -1;
+	}
+	if (setup_tls(f) != 0) {
 		return -1;
 	}
 
