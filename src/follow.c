@@ -96,6 +96,7 @@ struct follow {
 	uint64_t step_news;		/* events printed in this response */
 	uint64_t skipped_lines;		/* watch lines dropped, this response */
 	int64_t since_us;		/* --since bound, server clock */
+	int hold_warned;		/* said that sorting stopped */
 
 	/* Backoff state. */
 	int64_t backoff_ms;
@@ -234,10 +235,11 @@ take_event(struct follow *f, const struct event_record *ev)
 			return;
 		}
 		if (output_hold(f->out, ev, server_now_us(f)) == 0 &&
-		    output_rows(f->out) == 1 + output_held(f->out)) {
-			log_info(0, "more than %d events in the initial list: "
-			    "the rest follow in server order",
-			    OUTPUT_HOLD_ROWS);
+		    !f->hold_warned) {
+			f->hold_warned = 1;
+			log_info(0, "more events in the initial list than are "
+			    "held for sorting: the rest follow in server "
+			    "order");
 		}
 	} else {
 		output_event(f->out, ev, server_now_us(f));

@@ -151,12 +151,14 @@ class Bounded:
         self.head = []
         self.keep = keep_lines
         self.err = b""
+        self.err_lines = 0
         self.out_t = threading.Thread(target=self._read_out, daemon=True)
         self.err_t = threading.Thread(target=self._read_err, daemon=True)
         self.out_t.start()
         self.err_t.start()
         self.wall = wall
         self.rc = None
+        self.reaped = None
         self.killed = False
         self.maxrss_kib = 0
         self.elapsed = None
@@ -181,22 +183,33 @@ class Bounded:
             data = self.proc.stderr.read1(1 << 16)
             if not data:
                 return
+            self.err_lines += data.count(b"\n")
             if len(self.err) < 1 << 20:
                 self.err += data
+
+    def alive(self):
+        """True while the process runs; reaps it (keeping its rusage)
+        once it has exited."""
+        if self.reaped is None:
+            pid, status, ru = os.wait4(self.proc.pid, os.WNOHANG)
+            if pid:
+                self.reaped = (status, ru, time.monotonic())
+        return self.reaped is None
 
     def finish(self):
         end = self.t0 + self.wall
         while True:
-            pid, status, ru = os.wait4(self.proc.pid, os.WNOHANG)
-            if pid:
+            if not self.alive():
+                status, ru, at = self.reaped
                 break
             if time.monotonic() > end:
                 self.killed = True
                 os.kill(self.proc.pid, signal.SIGKILL)
                 pid, status, ru = os.wait4(self.proc.pid, 0)
+                at = time.monotonic()
                 break
             time.sleep(0.02)
-        self.elapsed = time.monotonic() - self.t0
+        self.elapsed = at - self.t0
         self.maxrss_kib = ru.ru_maxrss
         self.rc = (os.WEXITSTATUS(status) if os.WIFEXITED(status)
                    else -os.WTERMSIG(status))

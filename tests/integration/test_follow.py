@@ -286,6 +286,18 @@ def case_paging():
                 c["lists"])
 
 
+def case_hold_bound():
+    with KubeSim() as sim:
+        sim.scenario("bulk", count=10500, size=500, namespace="default",
+                     namespaces=1, pods=5)
+        r = kevents(kc(sim) + ["-n", "default"], timeout=120)
+        lines = r.out.splitlines()
+        t.check("hold bound: every row printed", len(lines) == 10501,
+                len(lines))
+        t.check("hold bound: said once that sorting stopped",
+                r.err.count("held for sorting") == 1, r.err)
+
+
 def case_pipes():
     with KubeSim() as sim:
         sim.scenario("pod-start", pod="web-1", interval=0, sync=True)
@@ -466,7 +478,7 @@ CASES = [
     lambda: [case_compaction_410(s) for s in ("event", "status", "empty")],
     case_drop_mid_chunk, case_stall, case_429_storm, case_5xx_burst,
     case_token_rotation, case_garbage, case_selection, case_paging,
-    case_pipes, case_pid1, case_sigterm_in_backoff, case_errors,
+    case_hold_bound, case_pipes, case_pid1, case_sigterm_in_backoff, case_errors,
 ]
 # KEVENTS_CASES=pipes,stall runs only the cases whose names hold those.
 only = [w for w in os.environ.get("KEVENTS_CASES", "").split(",") if w]

@@ -180,9 +180,10 @@ def case_tls_fails_closed():
                      "--certificate-authority", pki.ca_crt, "--token", "x",
                      "-n", "default"], timeout=20)
         # The test server answers 200 text: TLS passed, the body fails.
-        t.check("TLS control: a good certificate gets past TLS",
-                r.rc == 1 and "certificate" not in r.err and
-                "TLS" not in r.err, r)
+        t.check("TLS control: a good certificate gets past TLS, the "
+                "text body is refused",
+                r.rc == 1 and one_line_error(r) and
+                "certificate" not in r.err and "TLS" not in r.err, r)
     with KubeSim() as sim:
         sim.scenario("pod-start", pod="web-1", interval=0, sync=True)
         r = kevents(["--server", sim.url, "--insecure-skip-tls-verify",
@@ -220,9 +221,9 @@ def list_or(watch_handler):
     def handler(sock, line, stop):
         if "watch=1" in line:
             return watch_handler(sock, line, stop)
-        sock.sendall(http_head(chunked=False, length=len(EMPTY_LIST)) +
-                     EMPTY_LIST)
-        hold(sock, stop, 10)
+        # One request per connection: the watch comes on a new one.
+        sock.sendall(http_head(b"Connection: close\r\n", chunked=False,
+                               length=len(EMPTY_LIST)) + EMPTY_LIST)
     return handler
 
 
@@ -232,10 +233,11 @@ def h_huge_chunk_overflow(sock, line, stop):
 
 
 def h_huge_chunk(sock, line, stop):
-    # A 4 GiB chunk whose content is an array that never ends.
-    send_forever(sock, http_head() + b"ffffffff\r\n" +
+    # A 16 TiB chunk whose content is an array that never ends, sent as
+    # fast as this side can: --request-timeout must still end the list.
+    send_forever(sock, http_head() + b"fffffffffff\r\n" +
                  b'{"kind":"EventList","metadata":{"resourceVersion":"1"},'
-                 b'"items":[', b"                " * 4096, stop)
+                 b'"items":[', b" " * (1 << 20), stop)
 
 
 def h_endless_header(sock, line, stop):
@@ -307,7 +309,8 @@ def h_endless_trailer(sock, line, stop):
 HOSTILE = [
     # (what, handler, -w?)
     ("chunk size that overflows 64 bits", h_huge_chunk_overflow, False),
-    ("4 GiB chunk of an endless array", h_huge_chunk, False),
+    ("16 TiB chunk of an endless array, sent fast", h_huge_chunk,
+     False),
     ("endless header line", h_endless_header, False),
     ("endless sequence of header lines", h_endless_headers, False),
     ("endless status line", h_endless_status, False),
@@ -429,12 +432,12 @@ def case_flood():
                          "default", "-o", "json", "-w", "--timeout", "45s",
                          "--watch-timeout", "60s"], wall=70)
             # Ends the run once everything sent was printed.
-            while r.proc.poll() is None and time.monotonic() - t0 < 60:
+            while r.alive() and time.monotonic() - t0 < 60:
                 if "sent" in state and r.lines >= state["sent"]:
                     break
                 time.sleep(0.1)
             time.sleep(0.3)
-            if r.proc.poll() is None:
+            if r.alive():
                 r.proc.send_signal(15)
             r.finish()
         what = (f"{total} tiny events in one watch" +
@@ -446,8 +449,12 @@ def case_flood():
               f"err={r.stderr.strip()[-200:]!r}", flush=True)
         t.check(f"flood: {what}: kept running, no crash",
                 r.rc == 0 and not r.killed, r)
-        t.check(f"flood: {what}: all sent, each printed once",
-                sent == total and r.lines == sent, (sent, r))
+        t.check(f"flood: {what}: all sent, each printed at most once",
+                sent == total and r.lines <= sent and
+                (deleted or r.lines >= min(sent, 786432)), (sent, r))
+        if deleted or not r.limited:
+            t.check(f"flood: {what}: each printed", r.lines == sent,
+                    (sent, r))
         t.check(f"flood: {what}: no sanitizer report",
                 not sanitizer_report(r.stderr), r.stderr[-2000:])
         if deleted:
@@ -463,6 +470,16 @@ def case_flood():
             t.check(f"flood: {what}: peak RSS within 64 MiB",
                     0 < r.maxrss_kib < 64 * 1024 +
                     (RSS_BOUND_KIB - 32 * 1024), r)
+            # Under the 64 MiB address-space limit the table cannot
+            # double past 786432 live UIDs; what kevents does then must
+            # be said, and said a bounded number of times.
+            if r.lines < sent:
+                t.check(f"flood: {what}: the events it could not keep "
+                        "are reported on stderr, in a few lines",
+                        "out of memory" in r.stderr and
+                        r.err_lines <= 10,
+                        f"printed {r.lines} of {sent}, "
+                        f"{r.err_lines} stderr lines")
 
 
 # --- terminal control sequences ---------------------------------------------
