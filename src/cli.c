@@ -267,7 +267,8 @@ set_for(struct opts *o, const char *arg, char *err, size_t errlen)
 		size_t n = (size_t)(slash - arg);
 
 		if (n >= sizeof kind) {
-			snprintf(err, errlen, "kind in \"%s\" is too long", arg);
+			snprintf(err, errlen, "kind in \"%s\" is too long",
+			    arg);
 			return -1;
 		}
 		memcpy(kind, arg, n);

@@ -471,7 +471,8 @@ request(struct follow *f, const char *query, int stream, int64_t timeout_ms,
 		f->server_skew_us = (int64_t)resp->date * 1000000 -
 		    real_now_us();
 		/* Within a second either way is our own clock's rounding. */
-		if (f->server_skew_us > -1500000 && f->server_skew_us < 1500000) {
+		if (f->server_skew_us > -1500000 &&
+		    f->server_skew_us < 1500000) {
 			f->server_skew_us = 0;
 		}
 	}
@@ -816,8 +817,8 @@ watch_once(struct follow *f, int *quick, char *msg, size_t msglen)
 	if (f->step_events == 0 && io_now_ms() - t0 < QUICK_CLOSE_MS) {
 		if (++*quick >= 2) {
 			*quick = 0;
-			snprintf(msg, msglen, "the watch closed at once with no "
-			    "events twice in a row");
+			snprintf(msg, msglen, "the watch closed at once "
+			    "with no events twice in a row");
 			return STEP_EXPIRED;
 		}
 	} else {
@@ -920,8 +921,8 @@ watch_loop(struct follow *f)
 			if (f->o->mode == MODE_AUTO) {
 				int64_t ms = f->o->poll_interval_ms;
 
-				log_info(0, "watch is not allowed (%s); polling "
-				    "every %" PRId64 "%s with "
+				log_info(0, "watch is not allowed (%s); "
+				    "polling every %" PRId64 "%s with "
 				    "resourceVersionMatch=NotOlderThan instead",
 				    msg, ms % 1000 ? ms : ms / 1000,
 				    ms % 1000 ? "ms" : "s");

@@ -43,7 +43,8 @@ on_signal(int sig)
 
 	stop_signal = sig;
 	if (sig_pipe[1] >= 0) {
-		/* The pipe is non-blocking: a full pipe already wakes waiters. */
+		/* The pipe is non-blocking: a full one already wakes the
+		 * waiters. */
 		(void)!write(sig_pipe[1], &c, 1);
 	}
 	errno = saved;

@@ -199,7 +199,8 @@ output_age(char *buf, size_t len, int64_t age_us)
 		if (s % 60 == 0) {
 			snprintf(buf, len, "%" PRId64 "m", m);
 		} else {
-			snprintf(buf, len, "%" PRId64 "m%" PRId64 "s", m, s % 60);
+			snprintf(buf, len, "%" PRId64 "m%" PRId64 "s", m,
+			    s % 60);
 		}
 	} else if (m < 180) {
 		snprintf(buf, len, "%" PRId64 "m", m);
@@ -207,7 +208,8 @@ output_age(char *buf, size_t len, int64_t age_us)
 		if (m % 60 == 0) {
 			snprintf(buf, len, "%" PRId64 "h", h);
 		} else {
-			snprintf(buf, len, "%" PRId64 "h%" PRId64 "m", h, m % 60);
+			snprintf(buf, len, "%" PRId64 "h%" PRId64 "m", h,
+			    m % 60);
 		}
 	} else if (h < 48) {
 		snprintf(buf, len, "%" PRId64 "h", h);
@@ -215,7 +217,8 @@ output_age(char *buf, size_t len, int64_t age_us)
 		if (h % 24 == 0) {
 			snprintf(buf, len, "%" PRId64 "d", d);
 		} else {
-			snprintf(buf, len, "%" PRId64 "d%" PRId64 "h", d, h % 24);
+			snprintf(buf, len, "%" PRId64 "d%" PRId64 "h", d,
+			    h % 24);
 		}
 	} else if (d < 365 * 2) {
 		snprintf(buf, len, "%" PRId64 "d", d);
@@ -248,7 +251,8 @@ output_escape(char *dst, const char *src, size_t len)
 		/* U+0080..U+009F (C1 controls, CSI among them) are C2 80..9F
 		 * in UTF-8; any other C2 sequence is ordinary text. */
 		if (c == 0xc2) {
-			if (i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) {
+			if (i + 1 < len && s[i + 1] >= 0x80 &&
+			    s[i + 1] <= 0x9f) {
 				memcpy(dst + n, "\\u00", 4);
 				dst[n + 4] = hex[s[i + 1] >> 4];
 				dst[n + 5] = hex[s[i + 1] & 15];
@@ -413,8 +417,8 @@ row_times(const struct row *r, int64_t now_us, char *last_seen, size_t llen,
 		snprintf(last_seen, llen, "%s", b);
 	}
 	snprintf(first_seen, flen, "%s", b);
-	snprintf(count, clen, "%" PRId64,
-	    r->series_count > 0 ? r->series_count : r->count > 0 ? r->count : 1);
+	snprintf(count, clen, "%" PRId64, r->series_count > 0 ?
+	    r->series_count : r->count > 0 ? r->count : 1);
 }
 
 static void

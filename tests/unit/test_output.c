@@ -156,8 +156,12 @@ TEST(output_columns_never_shrink)
 	output_event(out, &a, now);
 	text = capture(out, fd);
 	CHECK_STR(text,
-	    "default       10m         Normal    FailedScheduling    Pod/web-1                   Successfully assigned default/web-1 to node-a\n"
-	    "default       10m         Normal    Pulled              Pod/web-1                   Successfully assigned default/web-1 to node-a\n");
+	    "default       10m         Normal    FailedScheduling    "
+	    "Pod/web-1                   "
+	    "Successfully assigned default/web-1 to node-a\n"
+	    "default       10m         Normal    Pulled              "
+	    "Pod/web-1                   "
+	    "Successfully assigned default/web-1 to node-a\n");
 	a = record("ContainerGCFailedSomehow", now, 1);
 	output_event(out, &a, now);
 	a = record("Pulled", now, 1);
