@@ -158,6 +158,13 @@ receive(struct client *c, int stream, int64_t timeout_ms,
 	int ev, rc;
 
 	for (;;) {
+		/* A server that keeps sending never makes a read wait, so
+		 * the bound on a whole request is checked here too. */
+		if (!stream && io_now_ms() >= deadline_ms) {
+			return io_failure(c, IO_TIMEOUT, "read from", stream,
+			    timeout_ms, "");
+		}
+
 		/* Bytes left over from the last response come first. */
 		if (c->rpos == c->rlen) {
 			n = conn_read(&c->conn, c->rbuf, sizeof c->rbuf,

@@ -97,6 +97,7 @@ struct follow {
 	uint64_t skipped_lines;		/* watch lines dropped, this response */
 	int64_t since_us;		/* --since bound, server clock */
 	int hold_warned;		/* said that sorting stopped */
+	int uids_full;			/* said that the UID set is full */
 
 	/* Backoff state. */
 	int64_t backoff_ms;
@@ -205,9 +206,14 @@ take_event(struct follow *f, const struct event_record *ev)
 	}
 	known = uidset_get(f->uids, ev->uid.ptr, ev->uid.len, &old);
 	if (!known) {
-		if (uidset_put(f->uids, ev->uid.ptr, ev->uid.len, count) < 0) {
-			log_error("out of memory for the event UID set");
-			return;
+		/* Without room to remember it, the event is printed all the
+		 * same: a possible double later beats a certain loss now. */
+		if (uidset_put(f->uids, ev->uid.ptr, ev->uid.len, count) < 0 &&
+		    !f->uids_full) {
+			f->uids_full = 1;
+			log_error("out of memory for the set of %zu event UIDs: "
+			    "from now on an event may print twice",
+			    uidset_count(f->uids));
 		}
 		print = 1;
 	} else if (count > old) {

@@ -194,6 +194,9 @@ def cell(fault, mode, scheme):
         if fault.startswith("410-") and mode == "watch":
             check("relisted with NotOlderThan after the 410",
                   c["lists"]["notOlderThan"] >= 1, c["lists"])
+        if fault == "garbage" and mode == "watch":
+            check("the garbage line was reported",
+                  "dropped a line" in r.stderr, r.stderr[-600:])
         if fault == "drop" and mode == "watch":
             check("watches were dropped and resumed",
                   c["watches_opened"] >= 3, c["watches_opened"])
