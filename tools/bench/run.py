@@ -854,10 +854,9 @@ def bench_api(a, kevents):
         if p.startswith("kevents auto"):
             poll1 = r429["poller 1 s, no RV"]["r429"]
             goal = "no 429 where the 1 s poller draws them"
-            v = verdict(r["r429_late"] == 0) if poll1 > 0 else \
-                "n/a (1 s poller drew none)"
-            if r["r429"] > 0:
-                goal += " (2nd half of the window)"
+            v = "%s whole window, %s 2nd half" % (
+                verdict(r["r429"] == 0), verdict(r["r429_late"] == 0)) \
+                if poll1 > 0 else "n/a (1 s poller drew none)"
         row(sec, p + ": 429/min", "%.0f whole window, %.0f 2nd half" % (
             r["r429"], r["r429_late"]), goal, v,
             "requests %.0f/min, storage reads %.0f/min, consistent lists "
