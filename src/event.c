@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "event.h"
 
 /* The kept strings of one object plus those of the list or watch event
@@ -812,34 +813,9 @@ digits(const char *s, int n, int *out)
 	return 0;
 }
 
-static int
-is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t
-days_since_epoch(int y, int m, int d)
-{
-	static const int before[12] = {
-		0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334
-	};
-	int64_t days;
-
-	/* Leap days in the years 0 .. y-1, year 0 being one. */
-	days = 365 * (int64_t)y + (y + 3) / 4 - (y + 99) / 100 +
-	    (y + 399) / 400;
-	days += before[m - 1] + (m > 2 && is_leap(y)) + d - 1;
-	return days - 719528;
-}
-
 int
 event_parse_time(const char *s, size_t len, int64_t *us)
 {
-	static const int mdays[12] = {
-		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
 	int year, mon, day, hour, min, sec, oh = 0, om = 0, nd = 0;
 	int64_t frac = 0, t;
 	size_t i = 19;
@@ -882,14 +858,12 @@ event_parse_time(const char *s, size_t len, int64_t *us)
 	} else {
 		return -1;
 	}
-	if (i != len || mon < 1 || mon > 12 || day < 1 ||
-	    day > mdays[mon - 1] ||
-	    (mon == 2 && day == 29 && !is_leap(year)) ||
-	    hour > 23 || min > 59 || sec > 60 || oh > 23 || om > 59) {
+	if (i != len || !civil_valid(year, mon, day, hour, min, sec) ||
+	    oh > 23 || om > 59) {
 		return -1;
 	}
-	t = ((days_since_epoch(year, mon, day) * 24 + hour) * 60 + min) * 60 +
-	    sec - sign * (oh * 60 + om) * 60;
+	t = civil_to_unix(year, mon, day, hour, min, sec) -
+	    sign * (oh * 60 + om) * 60;
 	*us = t * 1000000 + frac;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "civil.h"
 #include "http.h"
 
 /* ---- Writing ---- */
@@ -296,20 +297,11 @@ month(struct cur *c)
 	return 0;
 }
 
-static int
-leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 int
 http_parse_date(const char *s, size_t n, time_t *out)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
 	struct cur c = { s, n, 0, 0 };
-	int day, mon, year, hh, mm, ss, y, k, asctime_form = 0;
-	int64_t days;
+	int day, mon, year, hh, mm, ss, asctime_form = 0;
 
 	/* The weekday name is skipped, not checked: the date decides. */
 	while (c.i < n && ((s[c.i] >= 'a' && s[c.i] <= 'z') ||
@@ -361,20 +353,10 @@ http_parse_date(const char *s, size_t n, time_t *out)
 		return -1;
 	}
 
-	/* Range checks, then days since 1970 by plain counting. */
-	if (year < 1970 || hh > 23 || mm > 59 || ss > 60 || day < 1 ||
-	    day > mdays[mon] + (mon == 1 && leap(year))) {
+	if (year < 1970 || !civil_valid(year, mon + 1, day, hh, mm, ss)) {
 		return -1;
 	}
-	days = 0;
-	for (y = 1970; y < year; y++) {
-		days += 365 + leap(y);
-	}
-	for (k = 0; k < mon; k++) {
-		days += mdays[k] + (k == 1 && leap(year));
-	}
-	days += day - 1;
-	*out = (time_t)(days * 86400 + hh * 3600 + mm * 60 + ss);
+	*out = (time_t)civil_to_unix(year, mon + 1, day, hh, mm, ss);
 	return 0;
 }
 

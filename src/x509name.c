@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "civil.h"
 #include "x509name.h"
 
 /* Reads a tag and a definite length (at most four length bytes, which is
@@ -509,20 +510,6 @@ x509name_check(const uint8_t *cert, size_t len, const char *host,
 	return -1;
 }
 
-/* Days from 1970-01-01 to a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int
 digits(const uint8_t *s, size_t n, int *out)
 {
@@ -544,8 +531,6 @@ digits(const uint8_t *s, size_t n, int *out)
 static int
 der_time(const uint8_t **p, size_t *left, int64_t *t)
 {
-	static const uint8_t mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
-	    31, 30, 31 };
 	const uint8_t *v;
 	size_t vl, yl;
 	int tag, y, mo, d, h, mi, s;
@@ -570,11 +555,10 @@ der_time(const uint8_t **p, size_t *left, int64_t *t)
 	if (yl == 2) {
 		y += y < 50 ? 2000 : 1900;
 	}
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
-	    mi > 59 || s > 60) {
+	if (!civil_valid(y, mo, d, h, mi, s)) {
 		return -1;
 	}
-	*t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	*t = civil_to_unix(y, mo, d, h, mi, s);
 	return 0;
 }
 
@@ -598,23 +582,7 @@ x509name_validity(const uint8_t *cert, size_t len, int64_t *not_before,
 void
 x509name_format_time(int64_t t, char buf[32])
 {
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-	int64_t secs = t - days * 86400, z, era, doe, yoe, y, doy, mp;
-	int d, m;
-
-	/* The inverse of days_from_civil. */
-	z = days + 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	y += m <= 2;
-	snprintf(buf, 32, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y,
-	    m, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	civil_format(t, buf);
 }
 
 /* The engine. BearSSL calls these through the vtable; the context
