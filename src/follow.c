@@ -211,8 +211,8 @@ take_event(struct follow *f, const struct event_record *ev)
 		if (uidset_put(f->uids, ev->uid.ptr, ev->uid.len, count) < 0 &&
 		    !f->uids_full) {
 			f->uids_full = 1;
-			log_error("out of memory for the set of %zu event UIDs: "
-			    "from now on an event may print twice",
+			log_error("out of memory for the set of %zu event "
+			    "UIDs: from now on an event may print twice",
 			    uidset_count(f->uids));
 		}
 		print = 1;
