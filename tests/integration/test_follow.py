@@ -93,6 +93,24 @@ def case_poll_fallback():
         t.check("poll: exit 0", r.rc == 0, r)
 
 
+def case_poll_one_handshake():
+    with KubeSim() as sim:
+        sim.scenario("pod-start", pod="web-1", interval=0, sync=True)
+        r = Run(kc(sim, "kubeconfig_nowatch") +
+                ["-w", "-o", "json", "--timeout", "12s", "--poll-interval",
+                 "40ms", "--poll-max-interval", "40ms", "--stats",
+                 "pod/web-1"])
+        r.finish(20)
+        c = sim.counters()
+        polls = c["lists"]["notOlderThan"]
+        t.check("poll: 100 or more polls on one TLS handshake",
+                polls >= 100 and c["tls_handshakes"] == 1 and
+                c["tcp_connections"] == 1, (polls, c["tls_handshakes"],
+                                            c["tcp_connections"]))
+        t.check("poll: still each event once", reasons(r) == POD_START,
+                reasons(r))
+
+
 def case_compaction_410(style):
     with KubeSim(["--compact-interval", "0"]) as sim:
         sim.scenario("pod-start", pod="web-1", interval=0, sync=True)
@@ -474,7 +492,7 @@ def case_wide_and_since():
 
 CASES = [
     case_pod_start, case_updates, case_ttl_forgets, case_wide_and_since,
-    case_poll_fallback,
+    case_poll_fallback, case_poll_one_handshake,
     lambda: [case_compaction_410(s) for s in ("event", "status", "empty")],
     case_drop_mid_chunk, case_stall, case_429_storm, case_5xx_burst,
     case_token_rotation, case_garbage, case_selection, case_paging,
